@@ -182,6 +182,8 @@ class ServerStore:
         """Change fields of one server and save."""
         self.reload()
         server = self.find(ref)
+        if "target" in changes:
+            changes["target"] = parse_target(changes["target"]).text.strip()
         if changes.get("ca_bundle"):
             changes["ca_bundle"] = _check_ca_bundle(changes["ca_bundle"])
         for key, value in changes.items():
