@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import ssl
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from urllib.parse import urljoin
 import httpx
 
 from inspector import __version__
+from inspector.core.cancel import CancelToken
 from inspector.core.errors import (
     Cancelled,
     HttpStatusError,
@@ -67,24 +67,6 @@ class HttpOptions:
             max_redirects=self.max_redirects,
             user_agent=self.user_agent,
         )
-
-
-class CancelToken:
-    """Set from any thread to ask a running operation to stop at its next checkpoint."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-    def check(self) -> None:
-        if self._event.is_set():
-            raise Cancelled("Cancelled")
 
 
 @dataclass

@@ -22,6 +22,11 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setOrganizationName(APP_NAME)
     app.setDesktopFileName(APP_NAME)
+    from importlib.resources import files
+
+    from PySide6.QtGui import QIcon
+
+    app.setWindowIcon(QIcon(str(files("inspector.resources") / "ocm-inspector.svg")))
     # Fusion draws the same everywhere and follows the system's light or dark palette.
     app.setStyle("Fusion")
     return app

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import platform
 import sys
-import traceback
 from types import TracebackType
 
 from PySide6.QtCore import qVersion
@@ -29,6 +27,9 @@ def error_report(
     exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
 ) -> str:
     """A plain-text report: versions and the traceback. Secrets are wrapped and print redacted."""
+    import platform
+    import traceback
+
     lines = [
         f"ocm-inspector {__version__}",
         f"Python {platform.python_version()}, Qt {qVersion()}, {platform.platform()}",

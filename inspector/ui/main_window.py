@@ -26,7 +26,6 @@ from inspector.core.store import Server, ServerStore
 from inspector.ui.demo import DemoPeers
 from inspector.ui.log_view import LogPage, QtLogHandler
 from inspector.ui.pages import PLACEHOLDERS, AppContext, AppSignals, Page, PlaceholderPage
-from inspector.ui.server_dialog import ServerDialog
 from inspector.ui.server_list import ServerListModel, ServerListView
 from inspector.ui.tasks import TaskRunner
 
@@ -261,13 +260,15 @@ class MainWindow(QMainWindow):
     @Slot()
     def add_server(self) -> None:
         """Open the add dialog; the server is saved when the dialog is accepted."""
+        from inspector.ui.server_dialog import ServerDialog
+
         dialog = ServerDialog(self)
         dialog.accepted.connect(lambda: self._add_from_dialog(dialog))
         dialog.finished.connect(dialog.deleteLater)
         self.dialog = dialog
         dialog.open()
 
-    def _add_from_dialog(self, dialog: ServerDialog) -> None:
+    def _add_from_dialog(self, dialog: QWidget) -> None:
         try:
             server = self.store.add(
                 dialog.target,
@@ -286,13 +287,15 @@ class MainWindow(QMainWindow):
         server = self.server_view.current_server()
         if server is None or server.extra.get("demo"):
             return
+        from inspector.ui.server_dialog import ServerDialog
+
         dialog = ServerDialog(self, server)
         dialog.accepted.connect(lambda: self._edit_from_dialog(server, dialog))
         dialog.finished.connect(dialog.deleteLater)
         self.dialog = dialog
         dialog.open()
 
-    def _edit_from_dialog(self, server: Server, dialog: ServerDialog) -> None:
+    def _edit_from_dialog(self, server: Server, dialog: QWidget) -> None:
         parsed = dialog.parsed()
         try:
             self.store.update(

@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from inspector.core.http import CancelToken
+from inspector.core.cancel import CancelToken
 
 log = logging.getLogger(__name__)
 

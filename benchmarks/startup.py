@@ -1,0 +1,91 @@
+"""Time from process start to the first painted main window, against a bare Qt baseline.
+
+The baseline starts a QApplication with an empty QMainWindow in the same way, so the ratio shows
+what ocm-inspector adds on top of Qt itself. Run: ``python benchmarks/startup.py [--runs N]``.
+Uses the offscreen platform unless DISPLAY is set and QT_QPA_PLATFORM says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TARGET_RATIO = 1.3
+
+
+def child(kind: str, started: float) -> None:
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt override
+            if event.type() == QEvent.Type.Paint:
+                print(f"{time.time() - started:.6f}", flush=True)
+                QApplication.instance().exit(0)
+            return False
+
+    if kind == "baseline":
+        app = QApplication([sys.argv[0]])
+        window = QMainWindow()
+        window.resize(1100, 700)
+    else:
+        from inspector.ui.app import create_application, install_log_handler
+        from inspector.ui.main_window import MainWindow
+
+        app = create_application([sys.argv[0]])
+        window = MainWindow(install_log_handler())
+    spy = FirstPaint()
+    window.installEventFilter(spy)
+    window.show()
+    app.exec()
+
+
+def measure(kind: str, config_dir: str) -> float:
+    env = {**os.environ, "OCM_INSPECTOR_CONFIG_DIR": config_dir}
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    started = time.time()
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--started", repr(started)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--child", choices=["baseline", "app"])
+    parser.add_argument("--started", type=float)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.started)
+        return 0
+
+    with tempfile.TemporaryDirectory() as config_dir:
+        measure("baseline", config_dir)  # warm the file cache for both
+        measure("app", config_dir)
+        baseline, app = [], []
+        for _ in range(args.runs):
+            baseline.append(measure("baseline", config_dir))
+            app.append(measure("app", config_dir))
+    base_median = statistics.median(baseline)
+    app_median = statistics.median(app)
+    ratio = app_median / base_median
+    print(f"bare QMainWindow : median {base_median * 1000:7.1f} ms over {args.runs} runs")
+    print(f"ocm-inspector    : median {app_median * 1000:7.1f} ms over {args.runs} runs")
+    verdict = "ok" if ratio <= TARGET_RATIO else "over target"
+    print(f"ratio {ratio:.2f} (target <= {TARGET_RATIO}) {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
