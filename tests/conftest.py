@@ -16,3 +16,26 @@ def config_dir(tmp_path, monkeypatch):
     path = tmp_path / "config"
     monkeypatch.setenv("OCM_INSPECTOR_CONFIG_DIR", str(path))
     return path
+
+
+@pytest.fixture
+def peer_factory():
+    """``make(profile="spec", **kwargs)`` starts a reference OCM peer; all are stopped afterwards."""
+    from inspector.peer import ReferencePeer
+
+    started = []
+
+    def make(profile="spec", **kwargs):
+        peer = ReferencePeer(profile, **kwargs).start()
+        started.append(peer)
+        return peer
+
+    yield make
+    for peer in reversed(started):
+        peer.stop()
+
+
+@pytest.fixture
+def spec_peer(peer_factory):
+    """A started plain-HTTP reference peer with the ``spec`` profile."""
+    return peer_factory("spec")
