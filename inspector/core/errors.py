@@ -42,6 +42,12 @@ class NetworkError(InspectorError):
     kind = "network"
 
 
+class InvalidUrl(NetworkError):
+    """A URL (typed by the user or taken from a server's document) cannot be requested."""
+
+    kind = "connect"
+
+
 class Unreachable(NetworkError):
     """The server could not be connected to."""
 
@@ -58,6 +64,10 @@ class TlsError(NetworkError):
     """The TLS handshake or certificate verification failed."""
 
     kind = "tls"
+
+
+class TlsHandshakeFailed(TlsError):
+    """No TLS session came up at all (e.g. https to a plain-HTTP port); no certificate was judged."""
 
 
 class HttpStatusError(NetworkError):
@@ -116,3 +126,9 @@ class KeyringUnavailable(InspectorError):
     """No working OS keyring backend, or it did not answer in time."""
 
     kind = "keyring"
+
+
+class SigningError(InspectorError):
+    """A request cannot be signed (unusable URL, component, label or algorithm)."""
+
+    kind = "signing"

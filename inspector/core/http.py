@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import ssl
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,12 +26,14 @@ from inspector.core.cancel import CancelToken
 from inspector.core.errors import (
     Cancelled,
     HttpStatusError,
+    InvalidUrl,
     NetworkError,
     NotJson,
     RedirectError,
     RequestTimeout,
     ResponseTooLarge,
     TlsError,
+    TlsHandshakeFailed,
     Unreachable,
 )
 from inspector.core.redact import redact_body, redact_headers
@@ -269,7 +273,10 @@ class HttpClient:
         max_body: int | None,
     ) -> HttpResponse:
         limit = self.options.max_body if max_body is None else max_body
-        request = self._client.build_request(method, url, headers=headers, content=content)
+        try:
+            request = self._client.build_request(method, url, headers=headers, content=content)
+        except (httpx.InvalidURL, ValueError, TypeError) as exc:
+            raise InvalidUrl(f"Cannot request {url!r}: {_first_line(exc)}") from None
         exchange = Exchange(
             method=method,
             url=url,
@@ -366,15 +373,38 @@ def _decode(body: bytes, encoding: str, limit: int, url: str) -> bytes:
     return out
 
 
+# Loading the system CA store takes tens of milliseconds, longer than a loopback request, so the
+# contexts are reused (an SSLContext is safe to share between threads). The key includes the CA
+# bundle's mtime and size, so an edited bundle is loaded afresh.
+_CONTEXTS: dict[tuple[str | None, int, int], ssl.SSLContext] = {}
+_CONTEXTS_LOCK = threading.Lock()
+
+
 def _ssl_context(options: HttpOptions) -> ssl.SSLContext | bool:
     if not options.verify_tls:
         return False
-    context = ssl.create_default_context()
+    key: tuple[str | None, int, int] = (options.ca_bundle, 0, 0)
     if options.ca_bundle:
         try:
-            context.load_verify_locations(cafile=options.ca_bundle)
-        except (OSError, ssl.SSLError) as exc:
+            stat = os.stat(options.ca_bundle)
+        except OSError as exc:
             raise TlsError(f"Cannot load CA bundle {options.ca_bundle}: {exc}") from None
+        key = (options.ca_bundle, stat.st_mtime_ns, stat.st_size)
+    with _CONTEXTS_LOCK:
+        context = _CONTEXTS.get(key)
+        if context is None:
+            context = _new_ssl_context(options.ca_bundle)
+            _CONTEXTS[key] = context
+    return context
+
+
+def _new_ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if ca_bundle:
+        try:
+            context.load_verify_locations(cafile=ca_bundle)
+        except (OSError, ssl.SSLError) as exc:
+            raise TlsError(f"Cannot load CA bundle {ca_bundle}: {exc}") from None
     return context
 
 
@@ -388,7 +418,7 @@ def _translate(exc: Exception, url: str, options: HttpOptions) -> NetworkError:
                 " or turn off verification for this server"
             )
         if isinstance(cause, ssl.SSLError):
-            return TlsError(f"TLS handshake with {url} failed: {cause.reason or cause}")
+            return TlsHandshakeFailed(f"TLS handshake with {url} failed: {cause.reason or cause}")
         cause = cause.__cause__ or cause.__context__
     if isinstance(exc, httpx.TimeoutException):
         if isinstance(exc, httpx.ConnectTimeout):
