@@ -16,7 +16,8 @@ from typing import Any, ClassVar
 
 import jwt
 
-from inspector.core.httpsig import Verification, signature_scheme, verify_cavage, verify_request
+from inspector.core.cavage import verify_cavage
+from inspector.core.httpsig import Verification, signature_scheme, verify_request
 from inspector.core.keys import SigningKey
 from inspector.peer.faults import DISCOVERY_PATHS, discovery_fault, drop_missing_fields
 from inspector.peer.keyset import KeySet

@@ -1,7 +1,7 @@
 """A deliberately plain client for the peer tests: httpx calls, plus the core signers.
 
 The tests check the peer's wire behaviour, so nothing here uses the inspector's discovery or
-exchange code; only signing comes from ``inspector.core.httpsig``.
+exchange code; only signing comes from ``inspector.core.httpsig`` and ``inspector.core.cavage``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from xml.etree import ElementTree
 import httpx
 import jwt
 
-from inspector.core.httpsig import sign_cavage, sign_request
+from inspector.core.cavage import sign_cavage
+from inspector.core.httpsig import sign_request
 from inspector.core.keys import SigningKey
 
 FORM = "application/x-www-form-urlencoded"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from inspector.core.httpsig import sign_cavage
+from inspector.core.cavage import sign_cavage
 from inspector.core.keys import generate_key, public_key_from_pem
 from tests.peer.client import basic, http, post_form, post_json, propfind
 
