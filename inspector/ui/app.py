@@ -9,6 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from inspector import APP_NAME, __version__
+from inspector.ui import collector
 from inspector.ui.error_dialog import ExceptionHook
 from inspector.ui.log_view import QtLogHandler
 
@@ -27,6 +28,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     from PySide6.QtGui import QIcon
 
     app.setWindowIcon(QIcon(str(files("inspector.resources") / "ocm-inspector.svg")))
+    collector.install(app)
     # Fusion draws the same everywhere and follows the system's light or dark palette.
     app.setStyle("Fusion")
     return app

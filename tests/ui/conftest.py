@@ -6,8 +6,15 @@ import logging
 
 import pytest
 
+from inspector.ui import collector
 from inspector.ui.app import install_log_handler
 from inspector.ui.main_window import MainWindow
+
+
+@pytest.fixture(autouse=True, scope="session")
+def gui_thread_collector(qapp):
+    """As in the application: garbage is collected in the GUI thread only, never by a worker."""
+    collector.install(qapp)
 
 
 @pytest.fixture
