@@ -24,10 +24,12 @@ from inspector.core.config import config_dir
 from inspector.core.errors import InspectorError
 from inspector.core.store import Server, ServerStore
 from inspector.ui.demo import DemoPeers
+from inspector.ui.discovery import DiscoveryPage
 from inspector.ui.log_view import LogPage, QtLogHandler
 from inspector.ui.pages import PLACEHOLDERS, AppContext, AppSignals, Page, PlaceholderPage
 from inspector.ui.server_list import ServerListModel, ServerListView
 from inspector.ui.tasks import TaskRunner
+from inspector.ui.tokens import TokensPage
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,8 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.pages: dict[str, Page] = {}
         self._build_pages()
+        self.signals.open_token.connect(lambda _t: self.tabs.setCurrentWidget(self.pages["tokens"]))
+        self.pages["discovery"].server_requested.connect(self.show_discovery_of)
         self.log_page = LogPage(self.log_handler)
         self.tabs.addTab(self.log_page, "Log")
         self.tabs.setTabToolTip(
@@ -78,9 +82,10 @@ class MainWindow(QMainWindow):
     # -- construction ----------------------------------------------------------------------
 
     def _build_pages(self) -> None:
-        for key, (title, text) in PLACEHOLDERS.items():
-            page = PlaceholderPage(self.context, title, text)
-            self._add_page(key, page)
+        self._add_page("discovery", DiscoveryPage(self.context))
+        self._add_page("exchange", PlaceholderPage(self.context, *PLACEHOLDERS["exchange"]))
+        self._add_page("tokens", TokensPage(self.context))
+        self._add_page("vault", PlaceholderPage(self.context, *PLACEHOLDERS["vault"]))
 
     def _add_page(self, key: str, page: Page) -> None:
         self.pages[key] = page
@@ -122,6 +127,12 @@ class MainWindow(QMainWindow):
         self.cancel_action = self._action(
             "&Cancel", "Esc", "Cancel what is running", self.tasks.cancel_all
         )
+        self.check_all_action = self._action(
+            "Check &all", "Ctrl+Shift+R", "Fetch every server's discovery document", self.check_all
+        )
+        self.compare_action = self._action(
+            "Co&mpare…", "Ctrl+Shift+M", "Compare two servers: can A share with B?", self.compare
+        )
         self.quit_action = self._action("&Quit", "Ctrl+Q", "Quit OCM Inspector", self.close)
         self.about_action = self._action(
             "&About OCM Inspector", None, "Version and licence", self.show_about
@@ -144,6 +155,7 @@ class MainWindow(QMainWindow):
         servers.addActions([self.add_action, self.edit_action, self.remove_action])
         servers.addSeparator()
         servers.addActions([self.refresh_action, self.cancel_action])
+        servers.addActions([self.check_all_action, self.compare_action])
         demo = servers.addMenu("Start &demo peer")
         demo.setToolTipsVisible(True)
         for profile in DEMO_PROFILES:
@@ -352,6 +364,19 @@ class MainWindow(QMainWindow):
         page = self.tabs.currentWidget()
         if isinstance(page, Page) and page.can_refresh():
             page.refresh()
+
+    @Slot()
+    def check_all(self) -> None:
+        self.pages["discovery"].check_all(self.model.servers())
+
+    @Slot()
+    def compare(self) -> None:
+        self.pages["discovery"].compare(self.model.servers())
+
+    def show_discovery_of(self, server_id: str) -> None:
+        self.server_view.select(server_id)
+        self.tabs.setCurrentWidget(self.pages["discovery"])
+        self.activateWindow()
 
     @Slot()
     def show_about(self) -> None:

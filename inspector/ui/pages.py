@@ -72,20 +72,10 @@ class PlaceholderPage(Page):
 
 
 PLACEHOLDERS = {
-    "discovery": (
-        "Discovery",
-        "Fetching and judging a server's discovery document is not built into the window yet. "
-        "Meanwhile: <code>ocm-inspector discover TARGET</code>.",
-    ),
     "exchange": (
         "Token exchange",
         "Exchanging a share secret for a bearer token step by step, with signed requests, is not "
         "available yet.",
-    ),
-    "tokens": (
-        "Tokens",
-        "Decoding and verifying JWTs is not built into the window yet. "
-        "Meanwhile: <code>ocm-inspector jwt TOKEN</code>.",
     ),
     "vault": (
         "Vault",

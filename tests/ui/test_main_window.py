@@ -194,3 +194,17 @@ def test_unexpected_error_shows_a_report_and_the_window_stays_usable(qtbot, wind
     hook.dialog.close()
     add_server(qtbot, window, "still-works.example.org")
     assert listed_names(window) == ["still-works.example.org"]
+
+
+def test_demo_peer_is_listed_but_never_saved(qtbot, window, config_dir):
+    window.demo.start("spec")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=15000)
+
+    server = window.server_view.current_server()
+    assert server.extra["demo"] is True
+    assert server.target.startswith("http://127.0.0.1:")
+    assert not window.remove_action.isEnabled()
+    assert not (config_dir / "servers.json").exists()
+
+    window.close()
+    assert window.demo.peers == {}
