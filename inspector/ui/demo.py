@@ -16,7 +16,8 @@ log = logging.getLogger(__name__)
 def _start_peer(profile: str) -> Any:
     from inspector.peer import ReferencePeer
 
-    peer = ReferencePeer(profile)
+    # TLS with a CA of its own, which the listed server trusts: the demo shows verified HTTPS.
+    peer = ReferencePeer(profile, tls=True)
     peer.start()
     return peer
 

@@ -415,6 +415,9 @@ class MainWindow(QMainWindow):
 
     def _demo_started(self, server: Server) -> None:
         self._reload_servers(select=server.id)
+        if self.tabs.currentWidget() is self.pages["discovery"]:
+            # A new user's first look: the demo peer's document, fetched without asking.
+            self.pages["discovery"].refresh()
         self.statusBar().showMessage(f"{server.name} runs at {server.target} (loopback only)", 8000)
 
     def _demo_failed(self, profile: str, message: str) -> None:

@@ -52,7 +52,6 @@ def main(out: str, page: str = "Discovery", demo: str = "") -> int:
 def discover_demo_peer(window: MainWindow, profile: str, grab) -> None:
     """Start a demo peer (loopback), fetch its discovery document, grab once it is shown."""
     page = window.pages["discovery"]
-    window.demo.peer_started.connect(lambda _server: page.refresh())
     page.discovery_finished.connect(lambda _result: QTimer.singleShot(500, grab))
     page.discovery_finished.connect(lambda _result: window.demo.stop_all())
     window.demo.start(profile)

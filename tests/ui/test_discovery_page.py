@@ -226,7 +226,7 @@ def test_demo_peer_status_is_kept_in_memory_only(qtbot, window, page, config_dir
         window.demo.start("spec")
     fetch(qtbot, window)
 
-    qtbot.waitUntil(lambda: "Last check: warnings" in list_tooltip(window, "Demo peer (spec)"))
+    qtbot.waitUntil(lambda: "Last check: no problems" in list_tooltip(window, "Demo peer (spec)"))
     saved_file = config_dir / "servers.json"
     assert not saved_file.exists() or "demo" not in saved_file.read_text()
 

@@ -202,7 +202,8 @@ def test_demo_peer_is_listed_but_never_saved(qtbot, window, config_dir):
 
     server = window.server_view.current_server()
     assert server.extra["demo"] is True
-    assert server.target.startswith("http://127.0.0.1:")
+    assert server.target.startswith("https://127.0.0.1:")
+    assert server.ca_bundle and server.verify_tls
     assert not window.remove_action.isEnabled()
     assert not (config_dir / "servers.json").exists()
 
