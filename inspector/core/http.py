@@ -39,6 +39,9 @@ from inspector.core.errors import (
 from inspector.core.redact import redact_body, redact_headers
 
 log = logging.getLogger(__name__)
+# httpx logs every request at INFO; the exchanges recorded here say the same with secrets
+# redacted, so its logger only speaks up for warnings.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 DEFAULT_MAX_BODY = 1 << 20
 USER_AGENT = f"ocm-inspector/{__version__}"

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
-import uuid
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,6 +109,8 @@ class ServerStore:
         """Write the list atomically."""
         payload = {"version": FORMAT_VERSION, "servers": [s.to_dict() for s in self.servers]}
         data = json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
+        import tempfile
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".servers-", suffix=".tmp", dir=self.path.parent)
@@ -160,7 +160,7 @@ class ServerStore:
         if ca_bundle:
             ca_bundle = _check_ca_bundle(ca_bundle)
         server = Server(
-            id=uuid.uuid4().hex[:8],
+            id=os.urandom(4).hex(),
             name=(name or "").strip() or parsed.display,
             target=target.strip(),
             verify_tls=verify_tls,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from inspector import APP_NAME, __version__
 from inspector.ui import collector
-from inspector.ui.error_dialog import ExceptionHook
+from inspector.ui.excepthook import ExceptionHook
 from inspector.ui.log_view import QtLogHandler
 
 log = logging.getLogger(__name__)
@@ -23,15 +24,21 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setOrganizationName(APP_NAME)
     app.setDesktopFileName(APP_NAME)
-    from importlib.resources import files
-
-    from PySide6.QtGui import QIcon
-
-    app.setWindowIcon(QIcon(str(files("inspector.resources") / "ocm-inspector.svg")))
+    # Loading the SVG engine is slow and the first paint does not need the icon yet.
+    QTimer.singleShot(0, lambda: _set_icon(app))
     collector.install(app)
     # Fusion draws the same everywhere and follows the system's light or dark palette.
     app.setStyle("Fusion")
     return app
+
+
+def _set_icon(app: QApplication) -> None:
+    from PySide6.QtGui import QIcon
+
+    import inspector.resources
+
+    icon = Path(inspector.resources.__file__).with_name("ocm-inspector.svg")
+    app.setWindowIcon(QIcon(str(icon)))
 
 
 def install_log_handler() -> QtLogHandler:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import sys
 from types import TracebackType
 
 from PySide6.QtCore import qVersion
@@ -19,8 +17,6 @@ from PySide6.QtWidgets import (
 )
 
 from inspector import __version__
-
-log = logging.getLogger(__name__)
 
 
 def error_report(
@@ -66,34 +62,3 @@ class ErrorDialog(QDialog):
         layout.addWidget(headline)
         layout.addWidget(text, 1)
         layout.addWidget(buttons)
-
-
-class ExceptionHook:
-    """Replaces ``sys.excepthook`` while the GUI runs, so an error in a slot never goes unseen."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        self.parent = parent
-        self.dialog: ErrorDialog | None = None
-        self._previous = sys.excepthook
-
-    def install(self) -> None:
-        sys.excepthook = self
-
-    def uninstall(self) -> None:
-        sys.excepthook = self._previous
-
-    def __call__(
-        self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
-    ) -> None:
-        if issubclass(exc_type, KeyboardInterrupt):
-            self._previous(exc_type, exc, tb)
-            return
-        report = error_report(exc_type, exc, tb)
-        log.error("unexpected error: %s: %s", exc_type.__name__, exc)
-        log.debug("%s", report)
-        summary = f"{exc_type.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".strip(": ")
-        if self.dialog is not None and self.dialog.isVisible():
-            # One dialog at a time; later errors still reach the log.
-            return
-        self.dialog = ErrorDialog(summary, report, self.parent)
-        self.dialog.open()

@@ -174,7 +174,8 @@ def test_actions_have_shortcuts_and_tooltips(window):
 
 @pytest.mark.qt_no_exception_capture
 def test_unexpected_error_shows_a_report_and_the_window_stays_usable(qtbot, window):
-    from inspector.ui.error_dialog import ErrorDialog, ExceptionHook
+    from inspector.ui.error_dialog import ErrorDialog
+    from inspector.ui.excepthook import ExceptionHook
 
     hook = ExceptionHook(window)
     hook.install()
