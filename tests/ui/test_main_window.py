@@ -159,6 +159,12 @@ def test_log_page_shows_what_happened(qtbot, window):
     qtbot.waitUntil(lambda: "something worth knowing" in window.log_page.text())
     assert "added server cloud.example.org" in window.log_page.text()
 
+    window.tabs.setCurrentWidget(window.log_page)
+    shown = window.log_page.view.toPlainText()
+    assert "added server cloud.example.org" in shown
+    logging.getLogger("inspector.test").warning("after the page was opened")
+    qtbot.waitUntil(lambda: "after the page was opened" in window.log_page.view.toPlainText())
+
 
 def test_actions_have_shortcuts_and_tooltips(window):
     for action in (
