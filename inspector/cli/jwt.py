@@ -206,15 +206,7 @@ def _describe_change(change: JwksChange) -> str:
         return f"first record, {len(change.appeared)} keys"
     if not change.changed:
         return f"no change since {change.previous_fetch}"
-    parts = [
-        f"{label}: {', '.join(ids)}"
-        for label, ids in (
-            ("appeared", change.appeared),
-            ("vanished", change.vanished),
-            ("replaced", change.replaced),
-        )
-        if ids
-    ]
+    parts = [f"{kind}: {', '.join(kids)}" for kind, kids in change.by_kind()]
     return f"since {change.previous_fetch}: " + "; ".join(parts)
 
 

@@ -19,7 +19,6 @@ import binascii
 import email.utils
 import hashlib
 import hmac
-import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -31,21 +30,20 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
 from inspector.core.errors import InspectorError, KeyLookupError, SigningError
 
-# The legacy scheme reuses httpsig's private header view, rejection, key normalisation and body
-# coercion so that both schemes read requests and report failures the same way.
+# The legacy scheme reuses httpsig's private header view, rejection and verdict, key normalisation
+# and body coercion so that both schemes read requests and report failures the same way.
 from inspector.core.httpsig import (
     KeyResolver,
     SignedRequest,
     Verification,
     _as_bytes,
     _cavage_header,
+    _conclude,
     _Fields,
     _normalise_key,
     _Rejected,
 )
 from inspector.core.keys import PublicKey, SigningKey, describe_key
-
-log = logging.getLogger(__name__)
 
 CAVAGE_REQUIRED_HEADERS = ("content-length", "date", "digest", "host")
 
@@ -137,8 +135,9 @@ def verify_cavage(
     the ocm-stub is tried, and a warning says so.
     """
     result = Verification(ok=False, scheme="draft-cavage")
-    try:
-        _verify_cavage(
+    return _conclude(
+        result,
+        lambda: _verify_cavage(
             result,
             method=method.upper(),
             url=url,
@@ -149,13 +148,8 @@ def verify_cavage(
             max_future=max_future,
             now=time.time() if now is None else now,
             required=tuple(h.lower() for h in required_headers),
-        )
-    except _Rejected as rejected:
-        result.reason, result.code = rejected.reason, rejected.code
-        log.debug("cavage signature rejected (%s): %s", rejected.code, rejected.reason)
-        return result
-    result.ok = True
-    return result
+        ),
+    )
 
 
 def _verify_cavage(

@@ -338,8 +338,9 @@ def verify_request(
     the forwarded scheme and host, or every signature covering ``@target-uri`` fails.
     """
     result = Verification(ok=False)
-    try:
-        _verify_rfc9421(
+    return _conclude(
+        result,
+        lambda: _verify_rfc9421(
             result,
             method=method.upper(),
             url=url,
@@ -352,10 +353,20 @@ def verify_request(
             now=time.time() if now is None else now,
             tag=tag,
             label=label,
-        )
+        ),
+    )
+
+
+def _conclude(result: Verification, verify: Callable[[], None]) -> Verification:
+    """Run ``verify``, which fills ``result`` and raises ``_Rejected`` at the first failure.
+
+    Both schemes end here, so ``reason`` and ``code`` are set exactly when ``ok`` is not.
+    """
+    try:
+        verify()
     except _Rejected as rejected:
         result.reason, result.code = rejected.reason, rejected.code
-        log.debug("signature rejected (%s): %s", rejected.code, rejected.reason)
+        log.debug("%s signature rejected (%s): %s", result.scheme, rejected.code, rejected.reason)
         return result
     result.ok = True
     return result

@@ -43,6 +43,18 @@ class JwksChange:
     def changed(self) -> bool:
         return bool(self.appeared or self.vanished or self.replaced)
 
+    def by_kind(self) -> list[tuple[str, tuple[str, ...]]]:
+        """``("appeared" | "vanished" | "replaced", kids)`` for each kind that happened, in order.
+
+        The CLI, the GUI and the log word a change differently; this is the part they share.
+        """
+        kinds = (
+            ("appeared", self.appeared),
+            ("vanished", self.vanished),
+            ("replaced", self.replaced),
+        )
+        return [(kind, kids) for kind, kids in kinds if kids]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "appeared": list(self.appeared),
@@ -143,13 +155,4 @@ def _summary(change: JwksChange) -> str:
         return "first fetch"
     if not change.changed:
         return "no change"
-    parts = [
-        f"{label} {', '.join(ids)}"
-        for label, ids in (
-            ("appeared", change.appeared),
-            ("vanished", change.vanished),
-            ("replaced", change.replaced),
-        )
-        if ids
-    ]
-    return "; ".join(parts)
+    return "; ".join(f"{kind} {', '.join(kids)}" for kind, kids in change.by_kind())

@@ -14,7 +14,7 @@ import secrets
 from typing import Any
 
 from inspector.core.httpsig import signature_scheme
-from inspector.core.keys import SigningKey, generate_key
+from inspector.core.keys import generate_key
 from inspector.peer.payloads import validate_notification, validate_share_v11
 from inspector.peer.profile import PeerContext, Profile, Route
 from inspector.peer.tokens import IssuedToken, TokenState, opaque_token
@@ -55,10 +55,6 @@ class LegacyProfile(Profile):
             Route.of(r"/ocm/notifications", ("POST",), self.receive_notification),
             Route.of(r"/remote\.php/dav/ocm(?P<rest>/.*)?", DAV_METHODS, self.webdav),
         ]
-
-    @property
-    def signing_key(self) -> SigningKey:
-        return self.cavage_key
 
     def discovery_document(self, request: PeerRequest) -> dict[str, Any]:
         base = self.ctx.base_url

@@ -15,7 +15,7 @@ import re
 import secrets
 from typing import Any
 
-from inspector.core.keys import SigningKey, generate_key
+from inspector.core.keys import generate_key
 from inspector.peer.keyset import KeySet
 from inspector.peer.payloads import validate_notification
 from inspector.peer.profile import PeerContext, Profile, Route, encode_jwt
@@ -98,13 +98,6 @@ class NextcloudProfile(Profile):
             Route.of(r"/public\.php/webdav(?P<rest>/.*)?", DAV_METHODS, self.public_webdav),
             Route.of(r"/remote\.php/(?:web)?dav(?:/.*)?", DAV_METHODS, self.user_webdav),
         ]
-
-    @property
-    def signing_key(self) -> SigningKey:
-        return self.keys.newest
-
-    def jwks(self) -> dict[str, Any]:
-        return self.keys.jwks()
 
     def discovery_document(self, request: PeerRequest) -> dict[str, Any]:
         base = self.ctx.base_url

@@ -77,6 +77,8 @@ class Profile:
     share_resource_type: ClassVar[str] = "file"
     # The RSA key behind discovery's publicKey, for profiles that sign the draft-cavage way.
     cavage_key: SigningKey | None = None
+    # The keys published as a JWKS, for profiles that sign the RFC 9421 way and issue JWTs.
+    keys: KeySet | None = None
 
     @classmethod
     def share_uri(cls, base_url: str, share_id: str) -> str:
@@ -99,12 +101,15 @@ class Profile:
 
     def jwks(self) -> dict[str, Any]:
         """The JWKS currently published (without rotating it)."""
-        return {"keys": []}
+        return self.keys.jwks() if self.keys is not None else {"keys": []}
 
     @property
     def signing_key(self) -> SigningKey | None:
-        """The key this peer signs its own outgoing requests with, if it signs at all."""
-        return None
+        """The key this peer signs its own outgoing requests with, if it signs at all.
+
+        The newest published key when the profile has a JWKS, else its draft-cavage key.
+        """
+        return self.keys.newest if self.keys is not None else self.cavage_key
 
     # -- dispatch -----------------------------------------------------------------------------
 

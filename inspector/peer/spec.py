@@ -14,7 +14,6 @@ import uuid
 from typing import Any
 
 from inspector.core.httpsig import Verification
-from inspector.core.keys import SigningKey
 from inspector.peer.keyset import KeySet
 from inspector.peer.payloads import validate_notification, validate_share_v14
 from inspector.peer.profile import PeerContext, Profile, Route, encode_jwt
@@ -82,13 +81,6 @@ class SpecProfile(Profile):
             Route.of(r"/ocm/notifications", ("POST",), self.receive_notification),
             Route.of(r"/webdav/ocm(?:/(?P<rest>.*))?", DAV_METHODS, self.webdav),
         ]
-
-    @property
-    def signing_key(self) -> SigningKey:
-        return self.keys.newest
-
-    def jwks(self) -> dict[str, Any]:
-        return self.keys.jwks()
 
     def discovery_document(self, request: PeerRequest) -> dict[str, Any]:
         # LIMITATION: "invites" is advertised because a 1.4 server of this kind has it, but the

@@ -23,6 +23,12 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
+def _first_header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    """The value of the first ``name`` header (in any case), or None."""
+    name = name.lower()
+    return next((value for key, value in headers if key.lower() == name), None)
+
+
 @dataclass
 class PeerRequest:
     """One request as the peer received it.
@@ -41,11 +47,7 @@ class PeerRequest:
     url: str
 
     def header(self, name: str) -> str | None:
-        name = name.lower()
-        for key, value in self.headers:
-            if key.lower() == name:
-                return value
-        return None
+        return _first_header(self.headers, name)
 
     def header_dict(self) -> dict[str, str]:
         """The headers as a dict (a repeated header keeps its last value)."""
@@ -93,11 +95,7 @@ class PeerResponse:
     stream: Iterable[bytes] | None = None
 
     def header(self, name: str) -> str | None:
-        name = name.lower()
-        for key, value in self.headers:
-            if key.lower() == name:
-                return value
-        return None
+        return _first_header(self.headers, name)
 
 
 class HttpProblem(Exception):

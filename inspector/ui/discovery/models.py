@@ -5,25 +5,18 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QStyle
+
+from inspector.ui.table_model import Index, Row, RowTableModel
 
 if TYPE_CHECKING:
     from inspector.core.discovery_model import ResourceType
     from inspector.core.findings import Finding
     from inspector.core.http import Exchange
-
-Row = TypeVar("Row")
-_Index = QModelIndex | QPersistentModelIndex
 
 RowRole = Qt.ItemDataRole.UserRole + 1
 SeverityRole = Qt.ItemDataRole.UserRole + 2
@@ -54,46 +47,25 @@ class Column(Generic[Row]):
         self.tooltip = tooltip
 
 
-class RowsModel(QAbstractTableModel, Generic[Row]):
+class RowsModel(RowTableModel[Row]):
     """A read-only table of rows, one object per row, described by ``columns``."""
 
     columns: Sequence[Column[Row]] = ()
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.rows: list[Row] = []
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # The headers come from the columns, so a subclass declares each header only once.
+        super().__init_subclass__(**kwargs)
+        cls.HEADERS = tuple(column.header for column in cls.columns)
 
-    def set_rows(self, rows: Sequence[Row]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> Row | None:
-        return self.rows[row] if 0 <= row < len(self.rows) else None
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section].header
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        row = self.row_at(index.row()) if index.isValid() else None
-        if row is None:
-            return None
-        column = self.columns[index.column()]
+    def cell(self, row: Row, column: int, role: int) -> Any:
+        described = self.columns[column]
         if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(row)
+            return described.text(row)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return column.tooltip(row) if column.tooltip else column.text(row)
+            return described.tooltip(row) if described.tooltip else described.text(row)
         if role == RowRole:
             return row
-        return self.extra_data(row, index.column(), role)
+        return self.extra_data(row, column, role)
 
     def extra_data(self, row: Row, column: int, role: int) -> Any:
         return None
@@ -151,7 +123,7 @@ class SeverityFilterModel(RowFilterModel):
         else:
             self.change_filter(lambda: self.shown.discard(severity))
 
-    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:  # noqa: N802
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
         index = self.sourceModel().index(source_row, 0, source_parent)
         return index.data(SeverityRole) in self.shown
 

@@ -5,42 +5,41 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from inspector.ui.badges import STATUS_COLOURS
+from inspector.ui.table_model import RowTableModel
 from inspector.ui.tokens.tables import fixed_font
 
 if TYPE_CHECKING:
     from inspector.core.jose import TimeClaim
 
-_Index = QModelIndex | QPersistentModelIndex
-
 CLAIM, NAME, VALUE, UTC_TIME, LOCAL_TIME, RELATIVE = range(6)
-HEADERS = ("Claim", "Name", "Value", "UTC", "Local time", "Relative")
 TIME_CLAIMS = ("exp", "nbf", "iat", "auth_time")
 
 EXPIRED_COLOUR = STATUS_COLOURS["errors"]
 LEEWAY_COLOUR = STATUS_COLOURS["warnings"]
 
 
-class ClaimsModel(QAbstractTableModel):
+class ClaimsModel(RowTableModel["tuple[str, Any]"]):
     """One row per claim of the payload, in the token's order.
 
     ``set_now`` moves the clock the relative times are read against; only the time rows change.
     """
 
+    HEADERS = ("Claim", "Name", "Value", "UTC", "Local time", "Relative")
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._rows: list[tuple[str, Any]] = []
         self._times: dict[str, TimeClaim] = {}
         self._names: dict[str, str] = {}
         self.now = 0.0
 
     def set_claims(self, claims: dict[str, Any] | None, now: float) -> None:
         self.beginResetModel()
-        self._rows = list((claims or {}).items())
-        if self._rows:
+        self.rows = list((claims or {}).items())
+        if self.rows:
             # Only now: the token code is not imported until there is a token (startup time).
             from inspector.core.jose import CLAIM_NAMES
 
@@ -52,7 +51,7 @@ class ClaimsModel(QAbstractTableModel):
     def set_now(self, now: float) -> None:
         self.now = now
         self._times = self._read_times(now)
-        for row, (member, _value) in enumerate(self._rows):
+        for row, (member, _value) in enumerate(self.rows):
             if member in self._times:
                 changed = self.index(row, RELATIVE)
                 self.dataChanged.emit(changed, changed)
@@ -61,39 +60,21 @@ class ClaimsModel(QAbstractTableModel):
         return self._times.get(member)
 
     def members(self) -> list[str]:
-        return [member for member, _ in self._rows]
+        return [member for member, _ in self.rows]
 
     def _read_times(self, now: float) -> dict[str, TimeClaim]:
-        if not self._rows:
+        if not self.rows:
             return {}
         from inspector.core.jose import TimeClaim
 
         return {
             member: TimeClaim(member, value, now)
-            for member, value in self._rows
+            for member, value in self.rows
             if member in TIME_CLAIMS
         }
 
-    # -- Qt model --------------------------------------------------------------------------
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        member, value = self._rows[index.row()]
-        column = index.column()
+    def cell(self, row: tuple[str, Any], column: int, role: int) -> Any:
+        member, value = row
         claim = self._times.get(member)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(member, value, claim, column)

@@ -6,13 +6,7 @@ import logging
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -28,6 +22,7 @@ from PySide6.QtWidgets import (
 from inspector.core.errors import InspectorError
 from inspector.core.store import Server, ServerStore
 from inspector.ui.badges import STATUS_COLOURS
+from inspector.ui.table_model import RowTableModel
 from inspector.ui.tokens.tables import fixed_font, read_only_table
 
 if TYPE_CHECKING:
@@ -38,8 +33,6 @@ if TYPE_CHECKING:
     from inspector.ui.tasks import Task
 
 log = logging.getLogger(__name__)
-
-_Index = QModelIndex | QPersistentModelIndex
 
 
 def fetch_server_keys(server: Server, cancel: CancelToken | None = None) -> KeySource:
@@ -72,42 +65,28 @@ class SessionServers(ServerStore):
         self.servers = [s for s in self.servers if s.id != server.id] + [server]
 
 
-class JwksKeysModel(QAbstractTableModel):
+class JwksKeysModel(RowTableModel["JwkInfo"]):
     """One row per key of a JWKS, usable or not."""
 
-    HEADERS = ("Key ID (kid)", "Type", "Curve / size", "Alg", "Use", "Thumbprint (RFC 7638)", "")
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.keys: list[JwkInfo] = []
-
-    def set_keys(self, keys: list[JwkInfo]) -> None:
-        self.beginResetModel()
-        self.keys = list(keys)
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.keys)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.HEADERS)
+    HEADERS = (
+        "Key ID (kid)",
+        "Type",
+        "Curve / size",
+        "Alg",
+        "Use",
+        "Thumbprint (RFC 7638)",
+        "Status",
+    )
 
     def headerData(  # noqa: N802
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation != Qt.Orientation.Horizontal:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section] or "Status"
-        if role == Qt.ItemDataRole.ToolTipRole and section == 5:
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if horizontal and role == Qt.ItemDataRole.ToolTipRole and section == 5:
             return "SHA-256 thumbprint of the key's required members, base64url (RFC 7638)"
-        return None
+        return super().headerData(section, orientation, role)
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.keys):
-            return None
-        key = self.keys[index.row()]
-        column = index.column()
+    def cell(self, key: JwkInfo, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             size = key.crv or (f"{key.size} bit" if key.size else "")
             values = (
@@ -136,38 +115,18 @@ class JwksKeysModel(QAbstractTableModel):
         return None
 
 
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(RowTableModel["dict[str, Any]"]):
     """The recorded changes of a server's keys, newest first."""
 
     HEADERS = ("When (UTC)", "Appeared", "Vanished", "Replaced (same kid, new key)")
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.events: list[dict[str, Any]] = []
+    FIELDS = ("at", "appeared", "vanished", "replaced")
 
     def set_events(self, events: list[dict[str, Any]]) -> None:
-        self.beginResetModel()
-        self.events = list(reversed(events))
-        self.endResetModel()
+        """Show ``events`` as recorded (oldest first) with the newest at the top."""
+        self.set_rows(reversed(events))
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.events)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.events):
-            return None
-        event = self.events[index.row()]
-        field = ("at", "appeared", "vanished", "replaced")[index.column()]
+    def cell(self, event: dict[str, Any], column: int, role: int) -> Any:
+        field = self.FIELDS[column]
         value = event.get(field)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if field == "at":
@@ -180,6 +139,10 @@ class HistoryModel(QAbstractTableModel):
         return None
 
 
+# A user reading the panel may not know that a replaced key keeps its kid; the CLI is terser.
+_CHANGE_WORDS = {"replaced": "replaced under the same kid"}
+
+
 def describe_change(change: JwksChange) -> str:
     """One line for the latest fetch: what appeared, vanished or was replaced."""
     if change.first_fetch:
@@ -188,13 +151,7 @@ def describe_change(change: JwksChange) -> str:
     if not change.changed:
         return f"No change since the fetch at {_moment(change.previous_fetch)}."
     parts = [
-        f"{label} {', '.join(ids)}"
-        for label, ids in (
-            ("appeared:", change.appeared),
-            ("vanished:", change.vanished),
-            ("replaced under the same kid:", change.replaced),
-        )
-        if ids
+        f"{_CHANGE_WORDS.get(kind, kind)}: {', '.join(kids)}" for kind, kids in change.by_kind()
     ]
     return f"Since {_moment(change.previous_fetch)}: " + "; ".join(parts) + "."
 
@@ -311,7 +268,7 @@ class JwksPanel(QWidget):
         if server is None:
             self.heading.setText("<b>No server selected.</b> Pick one in the list to see its keys.")
             self.source_label.clear()
-            self.keys_model.set_keys([])
+            self.keys_model.set_rows([])
             self.history_model.set_events([])
             self.change_label.clear()
             return
@@ -319,7 +276,7 @@ class JwksPanel(QWidget):
             f"<b>Keys published by {escape(server.name)}</b> ({escape(server.target)})"
         )
         source = self.sources.get(server.id)
-        self.keys_model.set_keys(source.keys if source else [])
+        self.keys_model.set_rows(source.keys if source else [])
         self.source_label.setText(
             _source_html(source)
             if source
@@ -457,10 +414,17 @@ def _source_html(source: KeySource) -> str:
             f"From <b>{escape(source.used)}</b> <code>{where}</code>: "
             f"{len(source.keys)} keys, {usable} usable."
         ]
+    lines += attempts_html(source)
+    for note in source.notes:
+        lines.append(f"⚠ {escape(note['message'])}")
+    return "<br>".join(lines)
+
+
+def attempts_html(source: KeySource) -> list[str]:
+    """One indented line per place the keys were looked for, in order, marked ✔ or ✘."""
+    lines = []
     for attempt in source.attempts:
         mark = "✔" if attempt.ok else "✘"
         url = f" <code>{escape(attempt.url)}</code>" if attempt.url else ""
         lines.append(f"&nbsp;&nbsp;{mark} {escape(attempt.source)}{url}: {escape(attempt.message)}")
-    for note in source.notes:
-        lines.append(f"⚠ {escape(note['message'])}")
-    return "<br>".join(lines)
+    return lines

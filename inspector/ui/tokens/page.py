@@ -344,7 +344,7 @@ class TokensPage(Page):
         self.header_json.set_json(None)
         self.claims_json.set_json(None)
         self.signature_panel.show_message("Nothing to verify: the token does not decode.")
-        self.signature_panel.checks_model.set_checks([])
+        self.signature_panel.checks_model.set_rows([])
         log.debug("the pasted text is not a readable token: %s", message)
         self.decode_failed.emit(message)
 

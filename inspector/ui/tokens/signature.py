@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,14 +28,13 @@ from PySide6.QtWidgets import (
 
 from inspector.core.store import Server
 from inspector.ui.badges import STATUS_COLOURS
+from inspector.ui.table_model import RowTableModel
 from inspector.ui.tokens.tables import fixed_font, read_only_table
 
 if TYPE_CHECKING:
     from inspector.core.cancel import CancelToken
     from inspector.core.jose import Check, TokenReport
     from inspector.core.jwks import KeySource, SkippedKey
-
-_Index = QModelIndex | QPersistentModelIndex
 
 DEFAULT_LEEWAY = 60  # seconds; the core's default, repeated so the page need not import it early
 
@@ -110,80 +109,30 @@ def _same_origin(url: str, server: Server) -> bool:
     return (other.scheme, other.netloc.lower()) == (base.scheme, base.netloc.lower())
 
 
-class SkippedKeysModel(QAbstractTableModel):
+class SkippedKeysModel(RowTableModel["SkippedKey"]):
     """The keys that were not tried for this token, and why."""
 
     HEADERS = ("Key", "Type", "Why it was skipped")
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.skipped: list[SkippedKey] = []
-
-    def set_skipped(self, skipped: list[SkippedKey]) -> None:
-        self.beginResetModel()
-        self.skipped = list(skipped)
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.skipped)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.skipped):
-            return None
-        skip = self.skipped[index.row()]
+    def cell(self, skip: SkippedKey, column: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return (skip.key.identity, skip.key.description, skip.reason)[index.column()]
-        if role == Qt.ItemDataRole.FontRole and index.column() == 0:
+            return (skip.key.identity, skip.key.description, skip.reason)[column]
+        if role == Qt.ItemDataRole.FontRole and column == 0:
             return fixed_font()
         return None
 
 
-class ChecksModel(QAbstractTableModel):
+class ChecksModel(RowTableModel["Check"]):
     """What must hold for the token to be accepted, each with ok or FAIL."""
 
     HEADERS = ("", "Check", "Result")
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.checks: list[Check] = []
-
-    def set_checks(self, checks: list[Check]) -> None:
-        self.beginResetModel()
-        self.checks = list(checks)
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.checks)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.checks):
-            return None
-        check = self.checks[index.row()]
+    def cell(self, check: Check, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return ("ok" if check.ok else "FAIL", check.name, check.message)[index.column()]
+            return ("ok" if check.ok else "FAIL", check.name, check.message)[column]
         if role == Qt.ItemDataRole.ToolTipRole:
             return check.message
-        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 0:
+        if role == Qt.ItemDataRole.ForegroundRole and column == 0:
             return QColor(STATUS_COLOURS["ok" if check.ok else "errors"])
         return None
 
@@ -386,16 +335,16 @@ class SignaturePanel(QWidget):
         colour = STATUS_COLOURS.get(severity, STATUS_COLOURS[None])
         self.verdict_label.setText(f"<span style='color:{colour}'>●</span> {escape(text)}")
         self.detail_label.clear()
-        self.skipped_model.set_skipped([])
+        self.skipped_model.set_rows([])
         self.skipped_title.hide()
         self.skipped_view.hide()
 
     def show_report(self, report: TokenReport | None) -> None:
         if report is None:
             self.show_message("Paste a token to verify it.")
-            self.checks_model.set_checks([])
+            self.checks_model.set_rows([])
             return
-        self.checks_model.set_checks(report.checks)
+        self.checks_model.set_rows(report.checks)
         verdict = report.signature
         if verdict.status == "unverified" and report.key_source is None:
             self.show_message(
@@ -410,7 +359,7 @@ class SignaturePanel(QWidget):
             f"<span style='font-size:large; color:{colour}'>{icon} <b>{title}</b></span>{alg}"
         )
         self.detail_label.setText(_details_html(report))
-        self.skipped_model.set_skipped(verdict.skipped)
+        self.skipped_model.set_rows(verdict.skipped)
         self.skipped_title.setVisible(bool(verdict.skipped))
         self.skipped_view.setVisible(bool(verdict.skipped))
 
@@ -423,6 +372,8 @@ class SignaturePanel(QWidget):
 
 
 def _details_html(report: TokenReport) -> str:
+    from inspector.ui.tokens.jwks_panel import attempts_html, describe_change
+
     verdict = report.signature
     lines = []
     if verdict.reason:
@@ -437,14 +388,7 @@ def _details_html(report: TokenReport) -> str:
         lines.append(f"Keys from: {escape(verdict.key_source)}")
     source = report.key_source
     if source is not None and (source.kind == "server" or source.error):
-        for attempt in source.attempts:
-            mark = "✔" if attempt.ok else "✘"
-            url = f" <code>{escape(attempt.url)}</code>" if attempt.url else ""
-            lines.append(
-                f"&nbsp;&nbsp;{mark} {escape(attempt.source)}{url}: {escape(attempt.message)}"
-            )
+        lines += attempts_html(source)
     if report.jwks_change is not None:
-        from inspector.ui.tokens.jwks_panel import describe_change
-
         lines.append(f"Key history: {escape(describe_change(report.jwks_change))}")
     return "<br>".join(lines)
