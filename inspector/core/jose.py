@@ -239,11 +239,14 @@ class TokenReport:
 
     @property
     def exit_code(self) -> int:
-        """0 when every check holds, 1 otherwise (undecodable tokens raise ``TokenError``).
+        """The command's status: 0 once the token decodes, unless a key source was given and a
+        check fails (signature, time claims, expectations), then 1.
 
-        Checks are: the time claims, the expectations given, the signature when a key source was
-        given, and always a failed signature when the token is unsigned (``alg: none``).
+        Without a key source the token is only explained: its checks and warnings are shown but
+        do not decide the status. Undecodable tokens raise ``TokenError`` before a report exists.
         """
+        if self.key_source is None:
+            return 0
         return 0 if self.ok else 1
 
     def warning_codes(self) -> list[str]:
