@@ -77,18 +77,43 @@ def record_jwks(
 ) -> JwksChange:
     """Compare ``jwks`` with the keys last recorded for a saved server, store it, return the change.
 
-    The history lives in ``Server.extra["jwks_history"]`` and holds public data only: kid, kty,
-    crv, alg, use and thumbprint per key, plus the last ``HISTORY_EVENTS_KEPT`` changes.
-    Raises ``ConfigError`` when the server is unknown or the list cannot be saved.
+    The history lives in ``Server.extra["jwks_history"]`` (see ``update_history``). Raises
+    ``ConfigError`` when the server is unknown or the list cannot be saved.
     """
     store = store or ServerStore()
+    store.reload()
+    server = store.find(server_id)
+    change, history = update_history(jwks_history(server), jwks, now=now)
+    store.update(server.id, extra={**server.extra, HISTORY_KEY: history})
+    log.info(
+        "recorded %d keys for server %s (%s)", len(history["keys"]), server.name, _summary(change)
+    )
+    return change
+
+
+def record_jwks_in_memory(
+    server: Server, jwks: Mapping[str, Any] | KeySource, *, now: datetime | None = None
+) -> JwksChange:
+    """As ``record_jwks`` for a server that is never saved (a demo peer): updates it in place."""
+    change, history = update_history(jwks_history(server), jwks, now=now)
+    server.extra = {**server.extra, HISTORY_KEY: history}
+    return change
+
+
+def update_history(
+    history: Mapping[str, Any],
+    jwks: Mapping[str, Any] | KeySource,
+    *,
+    now: datetime | None = None,
+) -> tuple[JwksChange, dict[str, Any]]:
+    """The change since ``history`` and the history that includes this fetch. No I/O.
+
+    A history holds public data only: kid, kty, crv, alg, use and thumbprint per key, plus the
+    last ``HISTORY_EVENTS_KEPT`` changes.
+    """
     keys = jwks.keys if isinstance(jwks, KeySource) else _keys_of(jwks)
     stamp = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
     current = {key.identity: _history_entry(key) for key in keys}
-
-    store.reload()
-    server = store.find(server_id)
-    history = dict(server.extra.get(HISTORY_KEY) or {})
     previous = {
         entry["id"]: entry
         for entry in history.get("keys") or []
@@ -115,14 +140,12 @@ def record_jwks(
                 "replaced": list(replaced),
             }
         )
-    history = {
+    updated = {
         "keys": list(current.values()),
         "fetched_at": stamp,
         "events": events[-HISTORY_EVENTS_KEPT:],
     }
-    store.update(server.id, extra={**server.extra, HISTORY_KEY: history})
-    log.info("recorded %d keys for server %s (%s)", len(current), server.name, _summary(change))
-    return change
+    return change, updated
 
 
 def jwks_history(server: Server) -> dict[str, Any]:

@@ -114,3 +114,16 @@ def test_a_rotating_peer_shows_its_rotation_between_two_fetches(peer_factory):
     assert first.first_fetch
     assert second.appeared and second.vanished
     assert set(second.vanished) <= set(first.appeared)
+
+
+def test_a_server_that_is_never_saved_keeps_its_history_in_memory(config_dir, keys):
+    from inspector.core.jwks_history import record_jwks_in_memory
+    from inspector.core.store import Server
+
+    demo = Server(id="demo-spec", name="Demo", target="https://127.0.0.1:9", extra={"demo": True})
+    record_jwks_in_memory(demo, jwks(keys["a"]), now=EARLIER)
+    change = record_jwks_in_memory(demo, jwks(keys["b"]), now=LATER)
+
+    assert (change.appeared, change.vanished) == (("b",), ("a",))
+    assert [key["id"] for key in jwks_history(demo)["keys"]] == ["b"]
+    assert not (config_dir / "servers.json").exists()

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.errors import InspectorError
-from inspector.core.store import Server, ServerStore
+from inspector.core.store import Server
 from inspector.ui.badges import STATUS_COLOURS
 from inspector.ui.table_model import RowTableModel
 from inspector.ui.tokens.tables import fixed_font, read_only_table
@@ -41,28 +41,6 @@ def fetch_server_keys(server: Server, cancel: CancelToken | None = None) -> KeyS
     from inspector.core.jwks import KeySource
 
     return KeySource.from_server(server.target, options_for(server), cancel=cancel)
-
-
-class SessionServers(ServerStore):
-    """Servers that live for this session only (demo peers): their key history stays in memory.
-
-    ``record_jwks`` reads and updates servers through a store; this one never touches a file, and
-    it updates the very ``Server`` objects the window lists.
-    """
-
-    def __init__(self) -> None:  # noqa: D107 - deliberately no file and no reload
-        self.path = None  # type: ignore[assignment]
-        self.recovered_from = None
-        self.servers = []
-
-    def reload(self) -> list[Server]:
-        return self.servers
-
-    def save(self) -> None:
-        """Nothing to write: demo servers are never saved."""
-
-    def hold(self, server: Server) -> None:
-        self.servers = [s for s in self.servers if s.id != server.id] + [server]
 
 
 class JwksKeysModel(RowTableModel["JwkInfo"]):
@@ -172,7 +150,6 @@ class JwksPanel(QWidget):
         self.server: Server | None = None
         self.sources: dict[str, KeySource] = {}  # the last fetch per server id, this session
         self.changes: dict[str, JwksChange] = {}
-        self.session = SessionServers()
         self.task: Task | None = None
         self._history_dirty = True
 
@@ -371,14 +348,14 @@ class JwksPanel(QWidget):
 
     def record(self, server: Server, source: KeySource) -> JwksChange | None:
         """Add the fetched keys to the server's history: saved servers on disk, demo ones in memory."""
-        from inspector.core.jwks_history import record_jwks
+        from inspector.core.jwks_history import record_jwks, record_jwks_in_memory
 
         demo = bool(server.extra.get("demo"))
-        store = self.session if demo else self.context.store
-        if demo:
-            self.session.hold(server)
         try:
-            change = record_jwks(server.id, source, store=store)
+            if demo:
+                change = record_jwks_in_memory(server, source)
+            else:
+                change = record_jwks(server.id, source, store=self.context.store)
         except InspectorError as exc:
             log.warning("could not record the keys of %s: %s", server.name, exc.message)
             return None
