@@ -18,7 +18,12 @@ log = logging.getLogger(__name__)
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    args = list(argv if argv is not None else sys.argv[:1])
+    if "-style" not in args:
+        # Fusion draws the same everywhere and follows the system's light or dark palette. Asked
+        # for on the command line, it costs nothing at start-up; setStyle() would load QStyle.
+        args += ["-style", "fusion"]
+    app = QApplication.instance() or QApplication(args)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("OCM Inspector")
     app.setApplicationVersion(__version__)
@@ -27,8 +32,6 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     # Loading the SVG engine is slow and the first paint does not need the icon yet.
     QTimer.singleShot(0, lambda: _set_icon(app))
     collector.install(app)
-    # Fusion draws the same everywhere and follows the system's light or dark palette.
-    app.setStyle("Fusion")
     return app
 
 

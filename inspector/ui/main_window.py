@@ -9,7 +9,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QSplitter,
     QTabWidget,
@@ -19,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+# QMessageBox and other dialog classes are imported where they are used: loading a Qt class loads
+# all its enums, which is slow, and the first paint of the window needs none of them.
 from inspector import APP_NAME, __version__
 from inspector.core.config import config_dir
 from inspector.core.errors import InspectorError
@@ -328,6 +329,8 @@ class MainWindow(QMainWindow):
         server = self.server_view.current_server()
         if server is None or server.extra.get("demo"):
             return
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Remove server",
@@ -352,6 +355,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Removed {server.name}", 5000)
 
     def _warn(self, title: str, message: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(
             QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self
         )
@@ -380,6 +385,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def show_about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.about(
             self,
             "About OCM Inspector",

@@ -16,10 +16,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QLabel,
     QListView,
-    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QVBoxLayout,
@@ -113,16 +111,14 @@ class ServerDelegate(QStyledItemDelegate):
         server: Server | None = index.data(ServerRole)
         if server is None:
             return
-        style = option.widget.style() if option.widget else QApplication.style()
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        opt.icon = type(opt.icon)()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, option.widget)
-
-        painter.save()
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        # Selection is read from the view and drawn by hand: touching QStyle's Python enums costs
+        # tens of milliseconds at start-up, before the first paint.
+        view = self.parent()
+        selected = isinstance(view, QAbstractItemView) and view.selectionModel().isSelected(index)
         palette = option.palette
+        painter.save()
+        if selected:
+            painter.fillRect(option.rect, palette.highlight())
         text_colour = palette.color(
             QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         )

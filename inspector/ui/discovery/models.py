@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Generic
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QStyle
+from PySide6.QtWidgets import QApplication
 
 from inspector.ui.table_model import Index, Row, RowTableModel
 
@@ -26,6 +26,9 @@ SEVERITY_LABELS = {"error": "Error", "warning": "Warning", "info": "Info"}
 
 def severity_icon(severity: str) -> QIcon:
     """The style's own message icons, so they match the rest of the desktop."""
+    # Imported here: QStyle's many enums are slow to load and the first paint does not need them.
+    from PySide6.QtWidgets import QStyle
+
     pixmap = {
         "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
         "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
