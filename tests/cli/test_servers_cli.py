@@ -87,3 +87,16 @@ def test_corrupt_server_file_is_reported_and_kept(config_dir):
     assert "could not be read" in result.stderr
     assert "Traceback" not in result.stderr
     assert any(p.name.startswith("servers.json.corrupt-") for p in config_dir.iterdir())
+
+
+def test_the_window_without_a_display_is_a_one_line_error():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "inspector"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "ocm-inspector: No display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set);"
+        " the other commands work without one, see --help"
+    ]
