@@ -6,24 +6,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inspector.core.conformance import check_document, schema_findings
-from inspector.core.discovery_model import DiscoveryDocument
+from inspector.core.discovery_model import KNOWN_KEYS, DiscoveryDocument
 from inspector.core.serialise import to_jsonable
 
-FIELDS = [
-    "enabled",
-    "apiVersion",
-    "endPoint",
-    "provider",
-    "resourceTypes",
-    "capabilities",
-    "criteria",
-    "publicKey",
-    "publicKeys",
-    "inviteAcceptDialog",
-    "tokenEndPoint",
-    "jwksUri",
-    "version",
-]
+FIELDS = sorted(KNOWN_KEYS)
 URLISH = st.sampled_from(
     [
         "http://[::1",
