@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inspector.core.conformance import check_document, clock_skew_finding, differing_keys
-from inspector.core.discovery_model import DiscoveryDocument
+from inspector.core.discovery_model import KNOWN_KEYS, DiscoveryDocument
 from inspector.core.discovery_schema import discovery_schema
 from inspector.core.findings import Finding
+from inspector.core.serialise import to_jsonable
 
 ORIGIN = "https://cloud.example.org"
 
@@ -494,36 +495,55 @@ def test_a_finding_serialises_with_its_spec_version():
 
 # --- Robustness ----------------------------------------------------------------------------
 
+# Broken URLs (an unclosed IPv6 literal, an out-of-range port) once crashed the URL rules.
+_URLISH = st.sampled_from(
+    [
+        "http://[::1",
+        "https://[x",
+        "//",
+        "/relative",
+        "https://h:99999/",
+        "javascript:x",
+        "ht tp://a",
+    ]
+)
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8)
+    | _URLISH,
     lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["name", "shareTypes", "protocols", "webdav", "keyId", "publicKeyPem"])
+            | st.text(max_size=8),
+            inner,
+            max_size=4,
+        )
     ),
     max_leaves=20,
 )
-_FIELDS = st.sampled_from(
-    [
-        "enabled",
-        "apiVersion",
-        "endPoint",
-        "resourceTypes",
-        "capabilities",
-        "criteria",
-        "publicKey",
-        "publicKeys",
-        "inviteAcceptDialog",
-        "tokenEndPoint",
-        "jwksUri",
-        "version",
-    ]
-)
+_FIELDS = st.sampled_from(sorted(KNOWN_KEYS))
+
+
+@pytest.mark.parametrize("value", ["http://[::1", "https://[x", "https://h:99999/", "ht tp://a"])
+@pytest.mark.parametrize("name", ["endPoint", "tokenEndPoint", "jwksUri", "inviteAcceptDialog"])
+def test_a_broken_url_in_any_url_field_is_judged_not_raised(name, value):
+    raw = changed(SPEC_14, **{name: value})
+    assert findings_of(raw)
+    to_jsonable(DiscoveryDocument.from_json(raw, origin=ORIGIN))
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.dictionaries(_FIELDS | st.text(max_size=8), _JSON, max_size=8))
 def test_any_json_object_is_judged_without_raising(raw):
-    for item in findings_of(raw):
+    doc = DiscoveryDocument.from_json(raw, origin=ORIGIN)
+    for item in check_document(doc):
         assert item.severity in ("error", "warning", "info") and item.message
+        assert "\n" not in item.message
+    to_jsonable(doc)
 
 
 def test_remembered_schema_findings_belong_to_their_own_document():
